@@ -1,0 +1,106 @@
+"""k-means pooling: Lloyd's algorithm in torch, seeded, never an empty cluster.
+
+Runs on the input's device (GPU when there is one). The vectors are L2-normalised
+before clustering, as for hierarchical pooling, so that Euclidean k-means groups
+vectors by cosine similarity; the pooled vectors are then the (re-normalised) means of
+the original members. Initialisation is k-means++ from a seeded generator, so a seed
+gives the same clusters every time on a device.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from pooling_core.errors import InputError
+from pooling_core.multivector import MultiVector
+from pooling_core.pooling.assemble import assemble, canonical_labels
+from pooling_core.pooling.hierarchical import target_clusters
+from pooling_core.pooling.params import one_of, positive_int
+from pooling_core.pooling.result import PoolingResult
+
+
+def _kmeans_pp(x: torch.Tensor, k: int, gen: torch.Generator) -> torch.Tensor:
+    """k-means++ seeding: ``(n, d)`` -> ``(k, d)`` initial centres."""
+    n = x.shape[0]
+    first = int(torch.randint(n, (1,), generator=gen).item())
+    centres = [x[first]]
+    d2 = ((x - x[first]) ** 2).sum(-1)
+    for _ in range(1, k):
+        total = float(d2.sum().item())
+        if total <= 0:  # all remaining points coincide with a centre
+            idx = int(torch.randint(n, (1,), generator=gen).item())
+        else:
+            probs = (d2 / total).cpu()
+            idx = int(torch.multinomial(probs, 1, generator=gen).item())
+        centres.append(x[idx])
+        d2 = torch.minimum(d2, ((x - x[idx]) ** 2).sum(-1))
+    return torch.stack(centres)
+
+
+def _fill_empty(labels: torch.Tensor, dist: torch.Tensor, k: int) -> torch.Tensor:
+    """Give each empty cluster the point farthest from its centre among clusters with
+    more than one member, until no cluster is empty (possible since ``k <= n``)."""
+    labels = labels.clone()
+    while True:
+        counts = torch.bincount(labels, minlength=k)
+        empty = torch.nonzero(counts == 0, as_tuple=False).flatten()
+        if empty.numel() == 0:
+            return labels
+        own = dist.gather(1, labels[:, None]).squeeze(1)
+        movable = counts[labels] > 1
+        own = torch.where(movable, own, torch.full_like(own, -1.0))
+        labels[int(torch.argmax(own).item())] = int(empty[0].item())
+
+
+def kmeans_labels(x: torch.Tensor, k: int, *, seed: int = 0, max_iter: int = 100) -> torch.Tensor:
+    """Lloyd's k-means on ``(n, d)`` -> ``(n,)`` long labels in ``[0, k)``, none empty."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    x = x.to(torch.float32)
+    centres = _kmeans_pp(x, k, gen)
+    labels = None
+    for _ in range(max_iter):
+        dist = torch.cdist(x, centres) ** 2
+        new = _fill_empty(torch.argmin(dist, dim=1), dist, k)
+        if labels is not None and torch.equal(new, labels):
+            break
+        labels = new
+        sums = torch.zeros_like(centres).index_add_(0, labels, x)
+        centres = sums / torch.bincount(labels, minlength=k).clamp_min(1)[:, None].to(x.dtype)
+    assert labels is not None
+    return labels
+
+
+def kmeans_pool(
+    mv: MultiVector,
+    *,
+    pool_factor: int | None = None,
+    n_clusters: int | None = None,
+    seed: int = 0,
+    max_iter: int = 100,
+    keep_special: bool = True,
+    normalize: bool = True,
+) -> PoolingResult:
+    """k-means over the non-special vectors: ``max(n // pool_factor, 1)`` clusters (default
+    pool factor 3) or ``n_clusters``; each cluster becomes its (re-normalised) mean.
+    Special tokens are kept unpooled (or dropped when ``keep_special`` is False)."""
+    one_of(pool_factor=pool_factor, n_clusters=n_clusters)
+    pos = mv.patch_indices
+    n = int(pos.shape[0])
+    if n == 0:
+        raise InputError("k-means pooling needs at least one non-special vector.")
+    if n_clusters is not None and positive_int("n_clusters", n_clusters) > n:
+        raise InputError(
+            f"k-means was asked for {n_clusters} clusters but there are only {n} vectors to cluster."
+        )
+    k = target_clusters(n, pool_factor, n_clusters)
+    max_iter = positive_int("max_iter", max_iter)
+    labels = canonical_labels(kmeans_labels(F.normalize(mv.vectors[pos].float(), dim=-1), k,
+                                            seed=int(seed), max_iter=max_iter))
+    params: dict[str, Any] = {"clusters": k, "seed": int(seed), "keep_special": keep_special,
+                              "normalize": normalize}
+    params["n_clusters" if n_clusters is not None else "pool_factor"] = n_clusters or pool_factor or 3
+    keep = mv.special_indices if keep_special else mv.special_indices[:0]
+    return assemble(mv, pos, labels, k, method="kmeans", params=params, keep=keep, normalize=normalize)
