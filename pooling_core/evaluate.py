@@ -100,9 +100,10 @@ def run(argv: list[str] | None = None) -> dict:
     table = ev.table()
     eval_s = time.perf_counter() - t1
     cols = sorted({c for row in table.values() for c in row}, key=_col_order)
-    print(f"{'method':<18}" + "".join(f"{c:>15}" for c in cols))
+    width = max(12, *(len(c) + 2 for c in cols))
+    print(f"{'method':<18}" + "".join(f"{c:>{width}}" for c in cols))
     for name, row in table.items():
-        print(f"{name:<18}" + "".join(f"{_fmt(row.get(c)):>15}" for c in cols))
+        print(f"{name:<18}" + "".join(f"{_fmt(row.get(c)):>{width}}" for c in cols))
     print(f"{len(docs)} documents, {len(queries)} queries; encoding {encode_s:.1f} s, "
           f"evaluation {eval_s:.1f} s" + (f"; cache {cache.hits} hits, {cache.misses} misses" if cache else ""),
           file=sys.stderr)

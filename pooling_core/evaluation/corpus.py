@@ -29,20 +29,32 @@ EMB_SUFFIXES = {".npz", ".safetensors"}
 
 
 def encode_items(items: Sequence[Item], encoder, cache: EmbeddingCache | None = None,
-                 progress: Progress | None = None) -> list[MultiVector]:
-    """Encode text items as documents (cached by encoder name and text)."""
-    out = []
-    for i, item in enumerate(items):
-        key = EmbeddingCache.key(encoder.name, item.text.encode("utf-8"))
-        mv = cache.get(key) if cache else None
-        if mv is None:
-            mv = encoder.encode_text(item.text)
+                 progress: Progress | None = None, batch_size: int = 32) -> list[MultiVector]:
+    """Encode text items as documents (cached by encoder name and text), in batches when
+    the encoder has ``encode_texts``."""
+    out: list[MultiVector | None] = [None] * len(items)
+    keys = [EmbeddingCache.key(encoder.name, it.text.encode("utf-8")) for it in items]
+    todo = []
+    for i, key in enumerate(keys):
+        out[i] = cache.get(key) if cache else None
+        if out[i] is None:
+            todo.append(i)
+    done = len(items) - len(todo)
+    if progress and done:
+        progress(done, len(items), "cached")
+    batch = batch_size if hasattr(encoder, "encode_texts") else 1
+    for start in range(0, len(todo), batch):
+        idx = todo[start:start + batch]
+        texts = [items[i].text for i in idx]
+        mvs = encoder.encode_texts(texts) if batch > 1 else [encoder.encode_text(texts[0])]
+        for i, mv in zip(idx, mvs):
+            out[i] = mv
             if cache:
-                cache.put(key, mv)
-        out.append(mv)
+                cache.put(keys[i], mv)
+        done += len(idx)
         if progress:
-            progress(i + 1, len(items), item.id)
-    return out
+            progress(done, len(items), items[idx[-1]].id)
+    return out  # type: ignore[return-value]
 
 
 def folder_documents(folder: Path) -> list[tuple[str, bytes, str, int]]:
