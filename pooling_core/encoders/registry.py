@@ -174,6 +174,18 @@ def _is_dir(name: str) -> bool:
 # --- built-in encoders --------------------------------------------------------------
 
 register_encoder(
+    "layout-minilm",
+    "pooling_core.encoders.layout:LayoutMiniLMEncoder",
+    label="Layout-MiniLM (offline approximation: PDF text layer + MiniLM, not ColPali)",
+    description="MiniLM token vectors of the page's text laid on a 32x32 patch grid by the "
+    "characters' positions (option grid=(rows, cols)); blank cells share one vector. "
+    "Ships with the app, no download; PDF pages with a text layer only.",
+    input_kinds=("pdf",),
+    yields_patches=True,
+    offline=True,
+)
+
+register_encoder(
     "minilm",
     "pooling_core.encoders.text_tokens:load_minilm",
     label="MiniLM-L6 (offline, text tokens)",
