@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from explorer.figures.common import MARGIN, QUALITATIVE, TEMPLATE, plotly_text
+from explorer.figures.common import MARGIN, QUALITATIVE, plotly_text
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -44,7 +44,7 @@ def pareto_plot(table: Mapping[str, Mapping[str, float]], *, quality: str, memor
     if len(front) > 1:
         fig.add_trace(go.Scatter(x=[pts[i][0] for i in front], y=[pts[i][1] for i in front], mode="lines",
                                  line=dict(dash="dash", color="grey"), name="Pareto front", hoverinfo="skip"))
-    fig.update_layout(template=TEMPLATE, margin=MARGIN, title=title, xaxis_title=memory, yaxis_title=quality,
+    fig.update_layout(margin=MARGIN, title=title, xaxis_title=memory, yaxis_title=quality,
                       xaxis_type="log", height=420, showlegend=False)
     return fig
 
@@ -79,7 +79,7 @@ def ranking_figure(original: Sequence[str], pooled: Sequence[str], k: int, *,
                                    enumerate(top_p)],
                              textposition="middle right", marker=dict(size=9, color=colours), showlegend=False,
                              hovertemplate="%{text}: pooled rank %{y}<extra></extra>"))
-    fig.update_layout(template=TEMPLATE, margin=dict(l=160, r=160, t=50, b=10), title=title,
+    fig.update_layout(margin=dict(l=160, r=160, t=50, b=10), title=title,
                       height=80 + 32 * k,
                       xaxis=dict(tickvals=[0, 1], ticktext=["original", "pooled"], range=[-0.6, 1.6]),
                       yaxis=dict(autorange="reversed", title="rank", dtick=1, range=[k + 1.5, 0.5]))

@@ -41,32 +41,53 @@ def _kmeans_pp(x: torch.Tensor, k: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def _fill_empty(labels: torch.Tensor, dist: torch.Tensor, k: int) -> torch.Tensor:
-    """Give each empty cluster the point farthest from its centre among clusters with
-    more than one member, until no cluster is empty (possible since ``k <= n``)."""
-    labels = labels.clone()
-    while True:
-        counts = torch.bincount(labels, minlength=k)
-        empty = torch.nonzero(counts == 0, as_tuple=False).flatten()
-        if empty.numel() == 0:
-            return labels
-        own = dist.gather(1, labels[:, None]).squeeze(1)
-        movable = counts[labels] > 1
-        own = torch.where(movable, own, torch.full_like(own, -1.0))
-        labels[int(torch.argmax(own).item())] = int(empty[0].item())
+    """Give each empty cluster one of the points farthest from their centres, taken only
+    from clusters that keep at least one member, so no cluster is empty (possible since
+    ``k <= n``). One sort and one pass over the points, however many clusters are empty
+    (pages with many identical blank patches leave hundreds empty)."""
+    counts = torch.bincount(labels, minlength=k)
+    empty = torch.nonzero(counts == 0, as_tuple=False).flatten().tolist()
+    if not empty:
+        return labels
+    own = dist.gather(1, labels[:, None]).squeeze(1)
+    order = torch.argsort(own, descending=True, stable=True).tolist()
+    new = labels.tolist()
+    sizes = counts.tolist()
+    targets = iter(empty)
+    target = next(targets)
+    for i in order:
+        if sizes[new[i]] > 1:
+            sizes[new[i]] -= 1
+            new[i] = target
+            sizes[target] = 1
+            target = next(targets, None)
+            if target is None:
+                break
+    return torch.tensor(new, dtype=labels.dtype, device=labels.device)
 
 
 def kmeans_labels(x: torch.Tensor, k: int, *, seed: int = 0, max_iter: int = 100) -> torch.Tensor:
     """Lloyd's k-means on ``(n, d)`` -> ``(n,)`` long labels in ``[0, k)``, none empty."""
+    if k >= x.shape[0]:  # every point its own cluster
+        return torch.arange(x.shape[0], device=x.device)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     x = x.to(torch.float32)
     centres = _kmeans_pp(x, k, gen)
+    x2 = (x * x).sum(-1, keepdim=True)
     labels = None
+    inertia = float("inf")
     for _ in range(max_iter):
-        dist = torch.cdist(x, centres) ** 2
+        # squared distances by one matmul (faster than cdist on the CPU)
+        dist = (x2 - 2.0 * x @ centres.T + (centres * centres).sum(-1)[None, :]).clamp_min_(0.0)
         new = _fill_empty(torch.argmin(dist, dim=1), dist, k)
-        if labels is not None and torch.equal(new, labels):
+        new_inertia = float(dist.gather(1, new[:, None]).sum())
+        # Stop when the labels repeat, or when nothing improves any more (with fewer
+        # distinct points than clusters the empty-cluster fix can cycle between ties).
+        if labels is not None and (torch.equal(new, labels) or new_inertia >= inertia * (1 - 1e-9)):
+            if new_inertia < inertia:
+                labels = new
             break
-        labels = new
+        labels, inertia = new, new_inertia
         sums = torch.zeros_like(centres).index_add_(0, labels, x)
         centres = sums / torch.bincount(labels, minlength=k).clamp_min(1)[:, None].to(x.dtype)
     assert labels is not None
