@@ -1,10 +1,12 @@
 """The current document, its embedding and its pooling, computed once and cached.
 
-Caching (see STYLE.md): models are shared objects in ``st.cache_resource`` (bounded);
+Caching (see STYLE.md): models are shared objects in ``st.cache_resource`` (at most 4);
 documents are keyed by the SHA-256 of their bytes, embeddings and pooling results by
 that hash plus the page, encoder and parameters, never by tensors (the tensor arguments
 carry a leading underscore so Streamlit does not hash them). Several sessions that
-upload identical bytes share one cache entry; different bytes never can.
+upload identical bytes share one cache entry; different bytes never can. Every per-document
+cache is bounded (``max_entries``) and expires after an hour (``ttl``), so a server's memory
+stays bounded however many people upload.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 from PIL import Image
 
 from explorer import state
+from explorer.model_policy import current_policy
 from explorer.pooling_choice import PoolingChoice
 from pooling_core import MultiVector, PoolingResult, pool
 from pooling_core.documents import Document, load_document
@@ -42,7 +45,11 @@ def _encoder(name: str) -> Encoder:
 
 
 def encoder(name: str) -> Encoder:
-    """The encoder ``name``, loaded once per process; shows progress the first time."""
+    """The encoder ``name``, loaded once per process; shows progress the first time.
+
+    Raises :class:`InputError` when this server's model policy does not allow ``name``
+    (:mod:`explorer.model_policy`)."""
+    current_policy().check(name)
     with _loaded_lock:
         loaded = name in _loaded
     if loaded:
@@ -54,7 +61,7 @@ def encoder(name: str) -> Encoder:
     return enc
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl="1h", show_spinner=False)
 def _document(sha: str, name: str, _data: bytes) -> Document:
     return load_document(_data, name)
 
@@ -64,23 +71,23 @@ def document(name: str, data: bytes) -> Document:
     return _document(hashlib.sha256(data).hexdigest(), name, data)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
 def _page_image(sha: str, page: int, dpi: int, _doc: Document) -> Image.Image:
     return _doc.page_image(page, dpi=dpi)
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@st.cache_data(max_entries=48, ttl="1h", show_spinner=False)
 def _embed(sha: str, page: int, encoder_name: str, _doc: Document, _enc: Encoder) -> MultiVector:
     return _enc.encode_document(_doc, page=page)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
 def _pooled(sha: str, page: int, encoder_name: str, choice_key: str, _mv: MultiVector,
             _choice: PoolingChoice) -> PoolingResult:
     return pool(_mv, _choice.method, **_choice.kwargs())
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
 def _query(encoder_name: str, text: str, _enc: Encoder) -> torch.Tensor:
     return _enc.encode_query(text)
 
@@ -185,8 +192,15 @@ def current() -> Context:
             seen.add(key)
     except InputError as exc:
         ctx.error = str(exc)
-    except (RuntimeError, MemoryError) as exc:  # e.g. CUDA out of memory in a model
-        ctx.error = f"The encoder failed on this document ({type(exc).__name__}: {exc})."
+    except MemoryError:
+        ctx.error = (f"The encoder '{enc_name}' ran out of memory on this document; try a smaller page "
+                     "or another encoder.")
+    except Exception as exc:  # noqa: BLE001 - a failing model must not take the session down
+        if "out of memory" in str(exc).lower():
+            ctx.error = (f"The encoder '{enc_name}' ran out of memory on this document; try a smaller page, "
+                         "a lower resolution or another encoder.")
+        else:
+            ctx.error = f"The encoder '{enc_name}' failed on this document ({type(exc).__name__}: {exc})."
     return ctx
 
 
