@@ -15,7 +15,7 @@ from typing import Callable
 from pooling_core.documents import load_document
 from pooling_core.errors import InputError
 from pooling_core.evaluation.cache import EmbeddingCache
-from pooling_core.evaluation.corpus import encode_items
+from pooling_core.evaluation.corpus import encode_documents, encode_items, file_documents
 from pooling_core.evaluation.parsing import Item, parse_items
 from pooling_core.multivector import MultiVector
 
@@ -26,16 +26,22 @@ DEFAULT_METHODS = ("hierarchical:2", "hierarchical:3", "hierarchical:4", "sequen
 
 @dataclass(frozen=True)
 class CorpusSpec:
-    """What to encode: a text collection (``data`` + ``name``) or a PDF page range."""
+    """What to encode: a text collection (``data`` + ``name``), a PDF page range, or
+    several files (``files``: (name, bytes) pairs; every PDF page, image and text file is
+    one document)."""
 
     name: str
-    data: bytes
+    data: bytes = b""
     first_page: int = 1
     last_page: int | None = None
+    files: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def sha(self) -> str:
-        return hashlib.sha256(self.data + f"|{self.first_page}|{self.last_page}".encode()).hexdigest()
+        h = hashlib.sha256(self.data + f"|{self.first_page}|{self.last_page}".encode())
+        for name, data in self.files:
+            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return h.hexdigest()
 
     @property
     def is_pdf(self) -> bool:
@@ -60,6 +66,8 @@ def sample_query_ids() -> list[str]:
 def encode_corpus(spec: CorpusSpec, encoder, cache: EmbeddingCache | None,
                   progress: Callable[[int, int, str], None] | None = None) -> tuple[list[str], list[MultiVector]]:
     """Ids and embeddings of every document of the corpus."""
+    if spec.files:
+        return encode_documents(file_documents(spec.files), encoder, cache, progress)
     if not spec.is_pdf:
         items = parse_items(spec.data, spec.name, prefix="d")
         return [it.id for it in items], encode_items(items, encoder, cache, progress)
@@ -67,20 +75,8 @@ def encode_corpus(spec: CorpusSpec, encoder, cache: EmbeddingCache | None,
     last = doc.page_count if spec.last_page is None else spec.last_page
     if not 1 <= spec.first_page <= last <= doc.page_count:
         raise InputError(f"Choose pages between 1 and {doc.page_count} (first ≤ last).")
-    pages = list(range(spec.first_page - 1, last))
-    ids, mvs = [], []
-    for n, page in enumerate(pages):
-        key = EmbeddingCache.key(encoder.name, spec.data, page)
-        mv = cache.get(key) if cache else None
-        if mv is None:
-            mv = encoder.encode_document(doc, page=page)
-            if cache:
-                cache.put(key, mv)
-        ids.append(f"p{page + 1}")
-        mvs.append(mv)
-        if progress:
-            progress(n + 1, len(pages), f"page {page + 1}")
-    return ids, mvs
+    entries = [(f"p{page + 1}", spec.data, spec.name, page) for page in range(spec.first_page - 1, last)]
+    return encode_documents(entries, encoder, cache, progress)
 
 
 def query_items(text: str) -> list[Item]:

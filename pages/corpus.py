@@ -17,7 +17,8 @@ st.title("Corpus")
 st.caption("Rank many documents by MaxSim with original and pooled vectors, and compare.")
 
 source = st.radio("Corpus", ["Sample (70 Federal Register passages, 18 labelled queries)",
-                             "Upload a text collection", "Upload a multi-page PDF"], key="corpus_source")
+                             "Upload a text collection", "Upload a multi-page PDF", "Upload several documents"],
+                  key="corpus_source")
 spec = qrels_bytes = None
 queries_text = ""
 sample_ids = None
@@ -31,6 +32,17 @@ elif source == "Upload a text collection":
     if up is not None:
         spec = CorpusSpec(up.name, up.getvalue())
     encoder_name = "minilm"
+elif source == "Upload several documents":
+    ups = st.file_uploader("PDFs (every page is a document), images, text files", accept_multiple_files=True,
+                           type=["pdf", "png", "jpg", "jpeg", "webp", "tif", "tiff", "gif", "txt", "md"],
+                           key="corpus_files")
+    encoder_name = st.selectbox("Encoder", ["layout-minilm", "minilm"], key="corpus_files_encoder",
+                                help="Images need a ColPali-family model: type its id or folder below.")
+    other = st.text_input("…or a ColPali-family model id / local folder", key="corpus_files_model")
+    if other.strip():
+        encoder_name = other.strip()
+    if ups:
+        spec = CorpusSpec(f"{len(ups)} files", files=tuple((u.name, u.getvalue()) for u in ups))
 else:
     up = st.file_uploader("PDF", type=["pdf"], key="corpus_pdf")
     encoder_name = st.selectbox("Encoder", ["layout-minilm", "minilm"], key="corpus_encoder")

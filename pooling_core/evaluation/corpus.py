@@ -57,25 +57,29 @@ def encode_items(items: Sequence[Item], encoder, cache: EmbeddingCache | None = 
     return out  # type: ignore[return-value]
 
 
-def folder_documents(folder: Path) -> list[tuple[str, bytes, str, int]]:
-    """``(id, bytes, file name, page)`` for every page of every document in ``folder``
-    (sorted by name; a PDF gives one document per page, ids ``name#p3``)."""
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in DOC_SUFFIXES)
-    if not files:
-        raise InputError(f"The folder {folder} holds no PDF, image or text files.")
+def file_documents(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes, str, int]]:
+    """``(id, bytes, file name, page)`` for every page of every file (a PDF gives one
+    document per page, ids ``name#p3``; an image or a text file is one document)."""
     out = []
-    for p in files:
-        data = p.read_bytes()
-        doc = load_document(data, p.name)
+    for name, data in files:
+        doc = load_document(data, name)
         for page in range(doc.page_count):
-            ident = f"{p.name}#p{page + 1}" if doc.kind == "pdf" else p.name
-            out.append((ident, data, p.name, page))
+            ident = f"{name}#p{page + 1}" if doc.kind == "pdf" else name
+            out.append((ident, data, name, page))
     return out
 
 
-def encode_folder(folder: Path, encoder, cache: EmbeddingCache | None = None,
-                  progress: Progress | None = None) -> tuple[list[str], list[MultiVector]]:
-    entries = folder_documents(folder)
+def folder_documents(folder: Path) -> list[tuple[str, bytes, str, int]]:
+    """:func:`file_documents` of the PDF, image and text files in ``folder``, sorted by name."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in DOC_SUFFIXES)
+    if not files:
+        raise InputError(f"The folder {folder} holds no PDF, image or text files.")
+    return file_documents([(p.name, p.read_bytes()) for p in files])
+
+
+def encode_documents(entries: Sequence[tuple[str, bytes, str, int]], encoder, cache: EmbeddingCache | None = None,
+                     progress: Progress | None = None) -> tuple[list[str], list[MultiVector]]:
+    """Encode the pages listed by :func:`file_documents` (cached by encoder, bytes and page)."""
     ids, mvs, docs = [], [], {}
     for i, (ident, data, name, page) in enumerate(entries):
         key = EmbeddingCache.key(encoder.name, data, page)
@@ -91,6 +95,12 @@ def encode_folder(folder: Path, encoder, cache: EmbeddingCache | None = None,
         if progress:
             progress(i + 1, len(entries), ident)
     return ids, mvs
+
+
+def encode_folder(folder: Path, encoder, cache: EmbeddingCache | None = None,
+                  progress: Progress | None = None) -> tuple[list[str], list[MultiVector]]:
+    """Every page of every document in ``folder``, encoded."""
+    return encode_documents(folder_documents(folder), encoder, cache, progress)
 
 
 def save_corpus_embeddings(ids: Sequence[str], docs: Sequence[MultiVector], fmt: str = "npz") -> bytes:
