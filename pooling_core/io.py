@@ -14,7 +14,8 @@ One document per file. The same key names are used in ``.npz`` and ``.safetensor
 Document (``n`` vectors of dimension ``d``):
 
 * ``vectors`` -- ``(n, d)`` float16 / float32 / float64 (bfloat16 too in safetensors).
-  Required. Integer, bool, complex, object or NaN/Inf values are refused.
+  Required. Integer, bool, complex, object or NaN/Inf values are refused, and so is an
+  array of zeros only (it carries no information; single zero vectors are allowed).
 * ``special_mask`` -- ``(n,)`` bool, or integers 0/1: prompt / ``[CLS]`` / ``[SEP]``
   tokens that are not patches. Optional (all false).
 * ``grid`` -- ``(2,)`` integers ``(rows, cols)`` of the non-special vectors, row-major.
@@ -424,7 +425,14 @@ def _float_matrix(arr: Array, key: str) -> torch.Tensor:
             )
         if tensor.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
             tensor = tensor.to(torch.float32)  # float8 variants: widen before checking
-    return as_vectors(tensor, what=f"'{key}' array")
+    tensor = as_vectors(tensor, what=f"'{key}' array")
+    # All zeros is what a failed export leaves behind (an unfilled buffer, a mask applied
+    # twice): every MaxSim score would be 0 and every pooling a meaningless merge.
+    if not bool(tensor.any()):
+        raise InputError(
+            f"The '{key}' array holds only zeros, so it carries no information to pool or score."
+        )
+    return tensor
 
 
 def _int_or_bool_vector(arr: Array, key: str) -> torch.Tensor:

@@ -131,8 +131,8 @@ def maxsim_scores(
     for v in (*qs, *ds):
         if v.shape[1] != dim:
             raise InputError(
-                f"All vectors must have the same dimension; found {v.shape[1]} and {dim}. "
-                "Queries and documents must come from the same encoder."
+                f"All vectors must have the same dimension (found {v.shape[1]} and {dim}); "
+                "queries and documents must come from the same encoder."
             )
     dev = torch.device(device) if device is not None else ds[0].device
     if max_elements is None:

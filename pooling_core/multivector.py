@@ -116,7 +116,7 @@ class MultiVector:
         """The grid, or an :class:`InputError` naming ``method`` when there is none."""
         if self.grid is None:
             raise InputError(
-                f"'{method}' pooling needs a patch grid (an image page); this document has none."
+                f"The '{method}' pooling method needs a patch grid (an image page); this document has none."
             )
         return self.grid
 

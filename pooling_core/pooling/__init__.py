@@ -81,7 +81,7 @@ def pool(x: MultiVector | torch.Tensor | np.ndarray, method: str, **params: Any)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise InputError(
-            f"'{method}' pooling has no parameter {', '.join(unknown)}; "
+            f"The '{method}' pooling method has no parameter {', '.join(unknown)}; "
             f"it takes {', '.join(allowed)}."
         )
     return fn(as_multivector(x), **params)

@@ -37,7 +37,7 @@ def protected_mask(mv: MultiVector, protected: Any) -> torch.Tensor:
     if isinstance(protected, str):
         if protected == "none":
             return torch.zeros_like(base)
-        raise InputError(f"protected must be 'special', 'none', a mask or positions, not {protected!r}.")
+        raise InputError(f"The protected tokens must be 'special', 'none', a mask or positions, not {protected!r}.")
     p = torch.as_tensor(protected, device=mv.device)
     if p.dtype == torch.bool:
         if p.shape != base.shape:
@@ -55,7 +55,7 @@ def target_clusters(n: int, pool_factor: int | None, n_clusters: int | None) -> 
     if n_clusters is not None:
         n_clusters = positive_int("n_clusters", n_clusters)
         if n_clusters > n:
-            raise InputError(f"n_clusters is {n_clusters} but only {n} vectors can be clustered.")
+            raise InputError(f"The number of clusters is {n_clusters} but only {n} vectors can be clustered.")
         return n_clusters
     pool_factor = positive_int("pool_factor", 3 if pool_factor is None else pool_factor)
     return max(n // pool_factor, 1)
@@ -95,9 +95,12 @@ def hierarchical_pool(
                         normalize=normalize, linkage=np.zeros((0, 4)), clustered_indices=pos)
     z = (cache if cache is not None else LINKAGE_CACHE).get(mv.vectors[pos])
     if how == "threshold":
-        t = float(threshold)  # type: ignore[arg-type]
+        try:
+            t = float(threshold)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            t = float("nan")
         if not np.isfinite(t) or t < 0:
-            raise InputError(f"threshold must be a distance of at least 0; got {threshold!r}.")
+            raise InputError(f"The threshold must be a distance of at least 0, not {threshold!r}.")
         k = n_c - merges_below(z, t)
         params["threshold"] = t
     else:

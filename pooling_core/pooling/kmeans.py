@@ -111,13 +111,14 @@ def kmeans_pool(
     pos = mv.patch_indices
     n = int(pos.shape[0])
     if n == 0:
-        raise InputError("k-means pooling needs at least one non-special vector.")
+        raise InputError("K-means pooling needs at least one non-special vector.")
     if n_clusters is not None and positive_int("n_clusters", n_clusters) > n:
         raise InputError(
-            f"k-means was asked for {n_clusters} clusters but there are only {n} vectors to cluster."
+            f"K-means was asked for {n_clusters} clusters but there are only {n} vectors to cluster."
         )
     k = target_clusters(n, pool_factor, n_clusters)
     max_iter = positive_int("max_iter", max_iter)
+    seed = positive_int("seed", seed, minimum=0)
     labels = canonical_labels(kmeans_labels(F.normalize(mv.vectors[pos].float(), dim=-1), k,
                                             seed=int(seed), max_iter=max_iter))
     params: dict[str, Any] = {"clusters": k, "seed": int(seed), "keep_special": keep_special,

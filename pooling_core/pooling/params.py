@@ -8,18 +8,25 @@ from typing import Any
 from pooling_core.errors import InputError
 
 
+def _label(name: str) -> str:
+    """``pool_factor`` -> ``The pool factor`` (messages are sentences)."""
+    text = name.replace("_", " ")
+    return text[0].upper() + text[1:] if text.lower().startswith("the ") else f"The {text}"
+
+
 def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an int ``>= minimum``, else an :class:`InputError` naming ``name``."""
+    label = _label(name)
     if isinstance(value, bool):
-        raise InputError(f"{name} must be a whole number, not {value!r}.")
+        raise InputError(f"{label} must be a whole number, not {value!r}.")
     if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:
-            raise InputError(f"{name} must be a whole number, not {value!r}.")
+            raise InputError(f"{label} must be a whole number, not {value!r}.")
     value = int(value)
     if value < minimum:
-        raise InputError(f"{name} must be at least {minimum}; got {value}.")
+        raise InputError(f"{label} must be at least {minimum}; got {value}.")
     return value
 
 
@@ -30,8 +37,8 @@ def window_pair(value: Any) -> tuple[int, int]:
     try:
         kh, kw = value
     except (TypeError, ValueError) as exc:
-        raise InputError(f"window must be a pair (rows, columns), not {value!r}.") from exc
-    return positive_int("The window height", kh), positive_int("The window width", kw)
+        raise InputError(f"The window must be a pair (rows, columns), not {value!r}.") from exc
+    return positive_int("window height", kh), positive_int("window width", kw)
 
 
 def one_of(**named: Any) -> str:

@@ -13,7 +13,7 @@ from pooling_core.pooling.result import PoolingResult
 def _single(mv: MultiVector, reduce: str, keep_special: bool, normalize: bool) -> PoolingResult:
     pos = mv.patch_indices
     if pos.numel() == 0:
-        raise InputError(f"{reduce} pooling needs at least one non-special vector.")
+        raise InputError(f"The {reduce} pooling method needs at least one non-special vector.")
     labels = torch.zeros(pos.shape[0], dtype=torch.long, device=mv.device)
     keep = mv.special_indices if keep_special else mv.special_indices[:0]
     params = {"keep_special": keep_special, "normalize": normalize}

@@ -134,7 +134,7 @@ def test_parameter_errors(unit_vectors) -> None:
         pool(x, "hierarchical", pool_factor=2, n_clusters=2)
     with pytest.raises(InputError, match="only 5 vectors"):
         pool(x, "hierarchical", n_clusters=6)
-    with pytest.raises(InputError, match="pool_factor must be at least 1"):
+    with pytest.raises(InputError, match="The pool factor must be at least 1"):
         pool(x, "hierarchical", pool_factor=0)
 
 

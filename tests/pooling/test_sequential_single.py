@@ -52,7 +52,7 @@ def test_mean_needs_a_patch() -> None:
 
 @pytest.mark.parametrize("bad", [0, -3, 1.5, "3", None, True])
 def test_bad_pool_factor(bad: object) -> None:
-    with pytest.raises(InputError, match="pool_factor"):
+    with pytest.raises(InputError, match="pool factor"):
         pool(torch.ones(4, 2), "sequential", pool_factor=bad)
 
 
