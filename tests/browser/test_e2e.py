@@ -46,6 +46,7 @@ def test_upload_pool_query(server, browser, tmp_path: Path) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server.url, wait_until="networkidle")
     page.get_by_role("heading", name="Document").first.wait_for(timeout=120_000)
+    page.get_by_text("Embedding:").first.wait_for(timeout=120_000)
     wait_idle(page)
     page.screenshot(path=str(out / "document.png"))
 
@@ -76,11 +77,14 @@ def test_upload_pool_query(server, browser, tmp_path: Path) -> None:
     original = float(metric_value(page, "MaxSim, original"))
     pooled = float(metric_value(page, "MaxSim, pooled"))
     assert original > 0 and pooled > 0
-    page.locator(".js-plotly-plot").first.wait_for()
+    # scores, contributions and the similarity maps
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=120_000)
+    wait_idle(page)
     page.screenshot(path=str(out / "maxsim.png"))
 
     go(page, "Sweep")
     page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+    wait_idle(page)
     page.screenshot(path=str(out / "sweep.png"))
     assert not errors, errors
     assert page.locator('[data-testid="stException"]').count() == 0
