@@ -12,6 +12,7 @@ stays bounded however many people upload.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ _loaded: set[str] = set()
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _encoder(name: str) -> Encoder:
     enc = get_encoder(name)
+    # One line per real load (a cache miss): bench/load_test.py counts them in the server's output.
+    print(f"loaded encoder {name}", file=sys.stderr, flush=True)
     with _loaded_lock:
         _loaded.add(name)
     return enc
