@@ -66,7 +66,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import safetensors.numpy
-import safetensors.torch
+from safetensors.torch import load as safetensors_load  # safetensors format, never pickle
 import torch
 
 from pooling_core.errors import InputError
@@ -296,7 +296,7 @@ def _read_safetensors(data: bytes) -> tuple[dict[str, Array], dict[str, Any]]:
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise InputError("The safetensors metadata must map names to strings.")
     try:
-        tensors = safetensors.torch.load(data)
+        tensors = safetensors_load(data)
     except Exception as exc:  # noqa: BLE001 - SafetensorError, TypeError for dtypes torch lacks...
         raise InputError("The safetensors file is damaged or uses a tensor type this app cannot read.") from exc
     # Vectors stay torch tensors (they may be bfloat16); the small arrays become numpy.
