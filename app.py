@@ -16,10 +16,13 @@ if os.environ.get("POOLING_ALLOW_DOWNLOADS") != "1":
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import streamlit as st  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from explorer import state  # noqa: E402
 
-st.set_page_config(page_title="Multi-Vector Pooling Explorer", page_icon=":material/join_inner:", layout="wide")
+# A favicon made here, not a named icon: named icons are fetched from the internet.
+st.set_page_config(page_title="Multi-Vector Pooling Explorer", page_icon=Image.new("RGB", (32, 32), (59, 91, 219)),
+                   layout="wide")
 state.init()
 state.keep_widget_state()
 

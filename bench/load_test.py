@@ -45,6 +45,7 @@ import asyncio
 import math
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -77,12 +78,15 @@ PROSE = [
 ]
 TOPICS = ["memory", "clustering", "retrieval", "windows", "vectors", "tokens", "pooling", "index"]
 
-# The page shows a finished run: connected, not running, no element left stale from the run before.
+# The page shows a finished run: connected, not running, no element left stale from the run
+# before, every image loaded (a user sees the page before moving on; Streamlit drops a run's
+# media files when the next run of the session ends, so leaving earlier makes its fetch 404).
 IDLE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && !document.querySelector('[data-testid="stMain"] [data-stale="true"]');
+    && !document.querySelector('[data-testid="stMain"] [data-stale="true"]')
+    && [...document.querySelectorAll('[data-testid="stMain"] img')].every((img) => img.complete);
 }"""
 APP_STATE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -305,6 +309,17 @@ class LoadReport:
     budget: MemoryBudget
     warm_seconds: float | None
     machine: str
+    #: (seconds since the loops started, RSS in bytes), one sample per second
+    rss_samples: list[tuple[float, int]] = field(default_factory=list)
+
+    def rss_trace(self, step: float = 30.0) -> list[tuple[int, int]]:
+        """``(second, MiB)`` every ``step`` seconds of the loops (the peak of each step)."""
+        out: dict[int, int] = {}
+        for s, v in self.rss_samples:
+            if s >= 0:
+                k = int(s // step * step)
+                out[k] = max(out.get(k, 0), v)
+        return [(k, round(v / MIB)) for k, v in sorted(out.items())]
 
     @property
     def rss_bound(self) -> int | None:
@@ -409,6 +424,8 @@ class LoadReport:
             f"{(self.rss_baseline or 0) / MIB:.0f} / {self.rss_peak / MIB:.0f} / {self.rss_final / MIB:.0f} MiB |",
             f"| RSS bound | {(self.rss_bound or 0) / MIB:.0f} MiB = warm-up + {self.budget.total:.0f} MiB "
             f"— {ok('memory')} |",
+            f"| server RSS peak per 30 s of the loops (s: MiB) | "
+            f"{', '.join(f'{s}: {m}' for s, m in self.rss_trace()) or 'none'} |",
             f"| warm-up (every session done one round) | "
             f"{'%.0f s' % self.warm_seconds if self.warm_seconds is not None else 'not reached'} |",
         ]
@@ -422,7 +439,9 @@ class LoadReport:
             lines.append(f"| {name} | {n} | {p50:.2f} s | {p95:.2f} s | {mx:.2f} s | {srv:.2f} s |")
         lines += ["", "Memory bound: the growth allowed after warm-up is what the bounded caches can still",
                   "hold for this workload plus per-session state plus allocator slack (see",
-                  "`memory_bound` in `bench/load_test.py`): " + "; ".join(self.budget.lines) + "."]
+                  "`memory_bound` in `bench/load_test.py`): " + "; ".join(self.budget.lines) + ".",
+                  "Most of the growth is glibc's per-thread arenas (Streamlit runs every script run in a",
+                  "thread): with `--server-env MALLOC_ARENA_MAX=2` the same load grows about half as much."]
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -438,6 +457,7 @@ class LoadReport:
             f"  RSS start {self.rss_start / MIB:.0f} MiB, warm-up {(self.rss_baseline or 0) / MIB:.0f} MiB, "
             f"peak {self.rss_peak / MIB:.0f} MiB, final {self.rss_final / MIB:.0f} MiB, "
             f"bound {(self.rss_bound or 0) / MIB:.0f} MiB",
+            f"  RSS per 30 s of the loops (s: MiB): {', '.join(f'{s}: {m}' for s, m in self.rss_trace())}",
             f"  latencies: {lat}",
         ]
         for name, why in fails.items():
@@ -802,13 +822,14 @@ async def _drive(url: str, sessions: int, seconds: float, max_rounds: int, timeo
 
 
 def run_load(sessions: int = 8, seconds: float = 120, *, max_rounds: int = 1000, timeout_s: float = 90,
-             pdf_every: int = 4, mode: str = "contexts", server_log: str | None = None) -> LoadReport:
+             pdf_every: int = 4, mode: str = "contexts", server_log: str | None = None,
+             server_env: dict[str, str] | None = None) -> LoadReport:
     """Start the server, drive ``sessions`` browsers at once for ``seconds``, stop; the report."""
     from bench.results import machine
     from tests.browser.conftest import Server, free_port
 
     t_start = time.monotonic()
-    srv = Server(free_port(), env={"PYTHONUNBUFFERED": "1"})
+    srv = Server(free_port(), env={"PYTHONUNBUFFERED": "1", **(server_env or {})})
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(srv.proc.stdout.readline, "")), daemon=True)
     reader.start()
@@ -838,7 +859,8 @@ def run_load(sessions: int = 8, seconds: float = 120, *, max_rounds: int = 1000,
         sessions=sessions, seconds=seconds, wall_seconds=time.monotonic() - t_start, pdf_every=pdf_every, mode=mode,
         results=results, model_loads=dict(loads), server_problems=problems, rss_start=rss_start,
         rss_baseline=warm.rss, rss_peak=max([v for _, v in sampler.samples] or [0]), rss_final=rss_final,
-        budget=memory_bound(sessions, share), warm_seconds=warm.warm_seconds, machine=machine())
+        budget=memory_bound(sessions, share), warm_seconds=warm.warm_seconds, machine=machine(),
+        rss_samples=[(ts - warm.t0, v) for ts, v in sampler.samples] if math.isfinite(warm.t0) else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -851,14 +873,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=["contexts", "tabs"], default="contexts",
                     help="one browser context per session (default) or all sessions as tabs of one context")
     ap.add_argument("--server-log", help="write the server's output to this file")
+    ap.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="an environment variable for the server (e.g. MALLOC_ARENA_MAX=2); repeatable")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     ap.add_argument("--verbose", action="store_true", help="print every action as it ends (stderr)")
     args = ap.parse_args(argv)
     global DEBUG
     DEBUG = DEBUG or args.verbose
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # a SIGTERM ends the run through the finally blocks: the server is stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report = run_load(args.sessions, args.seconds, max_rounds=args.max_rounds, timeout_s=args.timeout,
-                      pdf_every=args.pdf_every, mode=args.mode, server_log=args.server_log)
+                      pdf_every=args.pdf_every, mode=args.mode, server_log=args.server_log,
+                      server_env=dict(kv.split("=", 1) for kv in args.server_env))
     print(report.summary())
     if not args.no_write:
         from bench.results import write_section

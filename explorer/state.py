@@ -41,10 +41,11 @@ SWEEP_MAX = "sweep_max"
 LAST_ERROR = "last_error"
 
 #: widget keys whose values must survive page switches
-PERSISTENT_WIDGETS = (METHOD, P_POOL_FACTOR, P_WINDOW_H, P_WINDOW_W, P_KEEP_SPECIAL, P_PROTECT,
+PERSISTENT_WIDGETS = ("doc_source", METHOD, P_POOL_FACTOR, P_WINDOW_H, P_WINDOW_W, P_KEEP_SPECIAL, P_PROTECT,
                       P_SEED, QUERY, SWEEP_METHODS, SWEEP_MAX)
 
 DEFAULTS: dict[str, Any] = {
+    "doc_source": "Sample",
     PAGE: 0,
     METHOD: "hierarchical",
     P_POOL_FACTOR: 3,

@@ -21,10 +21,11 @@ source = st.radio("Source", ["Sample", "Upload a file", "Type a text"], horizont
 if source == "Sample":
     names = list(SAMPLES)
     current = state.get(state.DOC_SAMPLE)
-    choice = st.selectbox("Sample", names, index=names.index(current) if current in names else 0,
-                          format_func=lambda n: SAMPLES[n].title, key="sample_pick")
-    if choice != current:
-        context.use_sample(choice)
+    # Only a change of this selectbox switches the document (an upload stays when the
+    # user comes back to this page and the radio shows "Sample" again).
+    st.selectbox("Sample", names, index=names.index(current) if current in names else 0,
+                 format_func=lambda n: SAMPLES[n].title, key="sample_pick",
+                 on_change=lambda: context.use_sample(st.session_state["sample_pick"]))
 elif source == "Upload a file":
     up = st.file_uploader("PDF, image or text file", type=UPLOAD_TYPES, key="upload")
     if up is not None:

@@ -96,3 +96,11 @@ def test_bad_upload_shows_an_error_and_the_app_keeps_working(app) -> None:
     assert app.error and "broken.pdf" in app.error[0].value
     goto(app, "pooling")  # the previous document is still there
     assert metric(app, "Vectors before") == "1024"
+
+
+def test_upload_survives_a_visit_to_another_page(app) -> None:
+    text = "Glaciers carve valleys slowly over thousands of years of ice."
+    _upload(app, "glacier.txt", text.encode(), "text/plain")
+    goto(app, "pooling")
+    goto(app, "document")
+    assert app.get("subheader")[0].value == "glacier.txt"

@@ -8,7 +8,7 @@ not the latencies. The run is shared by the tests below (one module-scoped fixtu
 CI size: every session completes one full round (never cut short: it is the warm-up), then
 rounds go on until 20 s have passed since all sessions showed their first page. The
 sessions are tabs of one browser context here (separate websockets, so separate Streamlit
-sessions, checked by their session ids): on 2 cores that takes ~100 s instead of ~125 s
+sessions, checked by their session ids): on 2 cores that takes ~85-100 s instead of ~125-145 s
 with one context per session, because the tabs share the compiled JavaScript. The full-size
 run (``bench/load_test.py --sessions 8 --seconds 120``) uses one context per session.
 Override with POOLING_LOAD_SESSIONS, POOLING_LOAD_SECONDS, POOLING_LOAD_MODE (contexts/tabs).
